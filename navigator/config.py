@@ -1,0 +1,65 @@
+"""Configuration read from the environment only; secrets never live in the repository."""
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def instance_path_from_env() -> str | None:
+    path = os.environ.get("NAVIGATOR_INSTANCE")
+    return os.path.abspath(path) if path else None
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the config mapping from NAVIGATOR_* environment variables."""
+    database_url = os.environ.get("NAVIGATOR_DATABASE_URL") or (
+        "sqlite:///" + os.path.join(instance_path, "navigator.sqlite3")
+    )
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return {
+        "ENV_NAME": os.environ.get("NAVIGATOR_ENV", "development"),
+        "SECRET_KEY": os.environ.get("NAVIGATOR_SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_SECURE": _bool("NAVIGATOR_SECURE_COOKIES", False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": _int("NAVIGATOR_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "VERIFICATION_PERIOD_DAYS": _int("NAVIGATOR_VERIFICATION_DAYS", 182),
+        "GEOCODER_ONLINE": _bool("NAVIGATOR_GEOCODER_ONLINE", False),
+        "POSTCODES_IO_URL": os.environ.get("NAVIGATOR_POSTCODES_IO_URL", "https://api.postcodes.io"),
+        "NOMINATIM_DOMAIN": os.environ.get("NAVIGATOR_NOMINATIM_DOMAIN", ""),
+        "NOMINATIM_USER_AGENT": os.environ.get(
+            "NAVIGATOR_NOMINATIM_USER_AGENT", "navigator-probation-directory/0.1"
+        ),
+        "SEARCH_BACKEND": os.environ.get("NAVIGATOR_SEARCH_BACKEND", "whoosh"),
+        "SEARCH_INDEX_DIR": os.environ.get(
+            "NAVIGATOR_SEARCH_INDEX_DIR", os.path.join(instance_path, "search-index")
+        ),
+        "MAP_TILE_URL": os.environ.get("NAVIGATOR_MAP_TILE_URL", ""),
+        "MAP_TILE_ATTRIBUTION": os.environ.get("NAVIGATOR_MAP_TILE_ATTRIBUTION", ""),
+        "DEMO_PASSWORD": os.environ.get("NAVIGATOR_DEMO_PASSWORD", ""),
+        "REFERRAL_ACK_WORKING_DAYS": _int("NAVIGATOR_REFERRAL_ACK_DAYS", 5),
+        "PASSWORD_HASH": os.environ.get("NAVIGATOR_PASSWORD_HASH", "argon2id"),
+    }

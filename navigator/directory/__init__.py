@@ -1,0 +1,1 @@
+"""The directory: organisations, services, locations, search, geocoding, interop."""

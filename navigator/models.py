@@ -1,0 +1,4 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables."""
+from navigator.audit import AuditEvent  # noqa: F401
+from navigator.auth.models import User  # noqa: F401
+from navigator.directory import models as directory_models  # noqa: F401
