@@ -15,6 +15,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BLUEPRINTS = [
     "navigator.views",
     "navigator.auth.views",
+    "navigator.admin.views",
     "navigator.directory.views",
 ]
 

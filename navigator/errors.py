@@ -29,3 +29,7 @@ class Conflict(DomainError):
     """Someone else changed the record since it was read (lost-update guard)."""
 
     status_code = 409
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from navigator import audit
 from navigator.auth.permissions import PUBLIC, access_of, can
+from navigator.auth.sessions import enforce_timeouts
 from navigator.errors import DomainError
 from navigator.extensions import db
 
@@ -30,7 +31,7 @@ VENDOR = {
 
 NAVIGATION = [
     ("main.home", "Home"),
-    ("directory.search", "Search"),
+    ("search.search", "Search"),
     ("referrals.caseload", "People"),
     ("referrals.my_referrals", "Referrals"),
     ("referrals.inbox", "Inbox"),
@@ -75,6 +76,12 @@ def _audit_context():
 
 def _start_request():
     g.request_id = uuid.uuid4().hex[:16]
+    if request.endpoint not in STATIC_ENDPOINTS and enforce_timeouts():
+        from flask import flash, redirect
+
+        flash("You were signed out because your session timed out")
+        return redirect(url_for("auth.login"))
+    return None
 
 
 def _enforce_access():

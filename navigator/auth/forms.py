@@ -26,3 +26,10 @@ class UserForm(FlaskForm):
     password = PasswordField("Password", validators=[
         DataRequired("Enter a password"),
         Length(min=8, max=256, message="Password must be 8 characters or more")])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[
+        DataRequired("Enter your current password"), Length(max=256)])
+    new_password = PasswordField("New password", validators=[
+        DataRequired("Enter a new password"), Length(max=256)])

@@ -1,15 +1,17 @@
 """Creating users and signing in. Services take plain values and own the commit."""
 from __future__ import annotations
 
+import hashlib
 import re
 
 from sqlalchemy import func, select
 
 from navigator import audit
+from navigator.auth import throttle
 from navigator.auth.models import Role, User
 from navigator.auth.passwords import DUMMY_HASH, hash_password, verify_password
 from navigator.database import utcnow
-from navigator.errors import NotAuthorized, NotFound, ValidationError
+from navigator.errors import NotAuthorized, NotFound, TooManyAttempts, ValidationError
 from navigator.extensions import db
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -73,17 +75,32 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User:
-    """Return the user for these credentials; raises NotAuthorized with a generic message."""
+def account_key(email: str) -> str:
+    """A stable, non-reversible key for an attempted email (no addresses in the audit log)."""
+    digest = hashlib.sha256((email or "").strip().lower().encode("utf-8")).hexdigest()
+    return "acct-" + digest[:32]
+
+
+def authenticate(email: str, password: str, ip: str | None = None) -> User:
+    """Return the user for these credentials.
+
+    Raises NotAuthorized with a generic message for wrong credentials, and TooManyAttempts
+    when this account or address has failed too often recently.
+    """
     email = (email or "").strip().lower()
+    key = account_key(email)
+    if throttle.is_throttled(key, ip):
+        audit.record(db.session, None, "auth.login_throttled", "account", key)
+        db.session.commit()
+        raise TooManyAttempts("Too many attempts. Wait 15 minutes and try again.")
     user = db.session.scalar(select(User).where(User.email == email)) if email else None
     if user is None:
         verify_password(DUMMY_HASH, password or "")
-        audit.record(db.session, None, "auth.login_failed", "user", None)
+        audit.record(db.session, None, "auth.login_failed", "account", key)
         db.session.commit()
         raise NotAuthorized("Enter a correct email address and password")
     if not verify_password(user.password_hash, password or "") or not user.active:
-        audit.record(db.session, user.id, "auth.login_failed", "user", user.id)
+        audit.record(db.session, user.id, "auth.login_failed", "account", key)
         db.session.commit()
         raise NotAuthorized("Enter a correct email address and password")
     user.last_login_at = utcnow()
@@ -126,3 +143,22 @@ def load_user(user_key: str) -> User | None:
 
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def change_password(user_id: int, current: str, new: str) -> User:
+    """Change a user's own password; ends every other session. Raises ValidationError."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user")
+    errors: dict[str, list[str]] = {}
+    if not verify_password(user.password_hash, current or ""):
+        errors["current_password"] = ["Your current password is not correct"]
+    if problems := validate_password(new or ""):
+        errors["new_password"] = problems
+    if errors:
+        raise ValidationError("There is a problem", errors)
+    user.password_hash = hash_password(new)
+    user.session_version = (user.session_version or 1) + 1
+    audit.record(db.session, user.id, "auth.password_changed", "user", user.id)
+    db.session.commit()
+    return user

@@ -1,14 +1,15 @@
 """Sign in, sign out and user administration (thin views over auth.services)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from navigator.auth import services
-from navigator.auth.forms import LoginForm, UserForm
+from navigator.auth.forms import ChangePasswordForm, LoginForm, UserForm
 from navigator.auth.models import Role
 from navigator.auth.permissions import public, roles_required
-from navigator.errors import NotAuthorized, ValidationError
+from navigator.auth.sessions import start_session
+from navigator.errors import NotAuthorized, TooManyAttempts, ValidationError
 from navigator.forms import apply_domain_errors
 
 bp = Blueprint("auth", __name__)
@@ -26,14 +27,38 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except TooManyAttempts as exc:
+            form.form_errors.append(exc.message)
+            return render_template("auth/login.html", form=form), 429
         except NotAuthorized as exc:
             form.form_errors.append(exc.message)
         else:
+            start_session()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required()
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(current_user.id, form.current_password.data,
+                                            form.new_password.data)
+        except ValidationError as exc:
+            apply_domain_errors(form, exc.errors)
+        else:
+            # Other sessions are now invalid; keep this one by signing in afresh.
+            start_session()
+            login_user(user)
+            flash("Your password has been changed. You have been signed out everywhere else.")
+            return redirect(url_for("main.home"))
+    status = 400 if form.errors else 200
+    return render_template("auth/change_password.html", form=form), status
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -42,6 +67,7 @@ def login():
 def logout():
     services.record_logout(current_user._get_current_object())
     logout_user()
+    session.clear()
     flash("You have signed out")
     return redirect(url_for("auth.login"))
 

@@ -1,0 +1,1 @@
+"""Administration: the audit log (read and export) for admins."""
