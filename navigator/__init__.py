@@ -17,6 +17,11 @@ BLUEPRINTS = [
     "navigator.auth.views",
     "navigator.admin.views",
     "navigator.directory.views",
+    "navigator.directory.search.views",
+    "navigator.directory.interop.api",
+    "navigator.directory.interop.views",
+    "navigator.referrals.views",
+    "navigator.reports.views",
 ]
 
 
@@ -42,6 +47,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _refuse_unsafe_production(app)
+    from navigator.logs import configure_logging
+
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     register_extensions(app)
     register_blueprints(app)
     from navigator import web

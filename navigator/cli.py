@@ -9,13 +9,21 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 # Areas that add their own commands expose `register(cli_group)`.
-AREA_COMMANDS: list[str] = []
+AREA_COMMANDS: list[str] = [
+    "navigator.directory.geocoding.cli",
+    "navigator.reports.cli",  # after geocoding: it joins their `geodata` group
+    "navigator.directory.interop.cli",
+    "navigator.directory.search.cli",
+    "navigator.directory.cli",
+]
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     for module_name in AREA_COMMANDS:
         importlib.import_module(module_name).register(app.cli)
 
@@ -57,9 +65,16 @@ def _redacted_url() -> str:
 def seed_command(password: str):
     """Load the demo directory and demo users (idempotent)."""
     from navigator import seed
+    from navigator.errors import ValidationError
 
     password = password or secrets.token_urlsafe(12)
-    report = seed.load_demo(password)
+    try:
+        report = seed.load_demo(password)
+    except ValidationError as exc:
+        problems = "; ".join(m for msgs in exc.errors.values() for m in msgs)
+        raise click.ClickException(f"{exc.message}: {problems}") from exc
+    except seed.SeedDataError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Demo data: {report['services']} services, {report['organisations']} organisations, "
                f"{report['districts']} postcode districts.")
     if report["users_created"]:
@@ -103,3 +118,48 @@ def users_create(email, name, role, organisation_name, password):
             "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in exc.errors.items())
         ) from exc
     click.echo(f"Created {user.role.value} {user.email}")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(target: str):
+    """Write a consistent backup of the database to TARGET."""
+    from navigator.backup import backup_database
+    from navigator.errors import ValidationError
+
+    try:
+        path = backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except ValidationError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Backup written to {path}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(source: str, yes: bool):
+    """Replace the database with the backup in SOURCE, then rebuild the search index."""
+    from navigator.backup import restore_database
+    from navigator.errors import ValidationError
+    from navigator.extensions import db
+
+    if not yes:
+        click.confirm(f"Replace everything in {_redacted_url()} with {source}?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore_database(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except ValidationError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo("Database restored.")
+    try:
+        from navigator.directory.search import rebuild_index
+    except ImportError:
+        return
+    click.echo(f"Search index rebuilt: {rebuild_index()} services.")
+
+
+if __name__ == "__main__":
+    main()

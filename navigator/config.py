@@ -64,5 +64,22 @@ def load_config(instance_path: str) -> dict:
         "MAP_TILE_ATTRIBUTION": os.environ.get("NAVIGATOR_MAP_TILE_ATTRIBUTION", ""),
         "DEMO_PASSWORD": os.environ.get("NAVIGATOR_DEMO_PASSWORD", ""),
         "REFERRAL_ACK_WORKING_DAYS": _int("NAVIGATOR_REFERRAL_ACK_DAYS", 5),
+        # TOTP is required for practitioners, providers and admins; on by default in production.
+        "REQUIRE_SECOND_FACTOR": _bool(
+            "NAVIGATOR_REQUIRE_2FA", os.environ.get("NAVIGATOR_ENV", "development") == "production"
+        ),
+        "LOG_LEVEL": os.environ.get("NAVIGATOR_LOG_LEVEL", "INFO"),
+        "BASE_URL": os.environ.get("NAVIGATOR_BASE_URL", "http://127.0.0.1:5000"),
+        "NOMINATIM_MIN_DELAY_SECONDS": float(os.environ.get("NAVIGATOR_NOMINATIM_MIN_DELAY", "1") or 1),
+        "PRIVACY_NOTICE_VERSION": os.environ.get("NAVIGATOR_PRIVACY_NOTICE_VERSION", "2025-1"),
+        "PERSON_RETENTION_YEARS": _int("NAVIGATOR_PERSON_RETENTION_YEARS", 7),
+        "REPORT_SUPPRESSION_THRESHOLD": _int("NAVIGATOR_REPORT_SUPPRESSION_THRESHOLD", 10),
+        # Notifications go to the outbox table unless an SMTP host is configured.
+        "SMTP_HOST": os.environ.get("NAVIGATOR_SMTP_HOST", ""),
+        "SMTP_PORT": _int("NAVIGATOR_SMTP_PORT", 587),
+        "SMTP_SENDER": os.environ.get("NAVIGATOR_SMTP_SENDER", "navigator@localhost"),
+        "SMTP_USERNAME": os.environ.get("NAVIGATOR_SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("NAVIGATOR_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("NAVIGATOR_SMTP_STARTTLS", True),
         "PASSWORD_HASH": os.environ.get("NAVIGATOR_PASSWORD_HASH", "argon2id"),
     }

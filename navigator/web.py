@@ -38,6 +38,8 @@ NAVIGATION = [
     ("directory.organisations", "Directory"),
     ("directory.queue", "Verification"),
     ("directory.suggestions", "Suggestions"),
+    ("directory.my_suggestions", "My suggestions"),
+    ("interop.import_page", "Import"),
     ("reports.gap_map", "Gap map"),
     ("reports.equity", "Equity"),
     ("auth.users", "Users"),

@@ -33,3 +33,7 @@ class ChangePasswordForm(FlaskForm):
         DataRequired("Enter your current password"), Length(max=256)])
     new_password = PasswordField("New password", validators=[
         DataRequired("Enter a new password"), Length(max=256)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code", validators=[DataRequired("Enter the code"), Length(max=20), CleanText()])

@@ -395,6 +395,8 @@ class GeocodeCacheEntry(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(40))
     lad_code: Mapped[str | None] = mapped_column(String(9))
+    # The district the point lies in (from the answer itself), for its probation area.
+    outcode: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -1,16 +1,16 @@
 """initial schema
 
-Revision ID: 7e60226469c0
+Revision ID: 53f6e7d5d836
 Revises: 
-Create Date: 2026-11-25 15:40:52.209468
+Create Date: 2026-11-25 16:28:41.239158
 
 """
 from alembic import op
 import sqlalchemy as sa
-
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '7e60226469c0'
+revision = '53f6e7d5d836'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('source', sa.String(length=40), nullable=False),
     sa.Column('lad_code', sa.String(length=9), nullable=True),
+    sa.Column('outcode', sa.String(length=4), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('query', name=op.f('pk_geocode_cache'))
     )
@@ -42,6 +43,12 @@ def upgrade():
     with op.batch_alter_table('postcode_districts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_postcode_districts_lad_code'), ['lad_code'], unique=False)
 
+    op.create_table('probation_regions',
+    sa.Column('code', sa.String(length=8), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_probation_regions')),
+    sa.UniqueConstraint('name', name=op.f('uq_probation_regions_name'))
+    )
     op.create_table('taxonomies',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -61,7 +68,9 @@ def upgrade():
     sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['organization_id'], ['organisations.id'], name=op.f('fk_users_organization_id_organisations'), use_alter=True),
+    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -120,6 +129,64 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('source', 'source_id', name='uq_organisations_source')
     )
+    op.create_table('people',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('case_reference', sa.String(length=7), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=True),
+    sa.Column('date_of_birth', sa.Date(), nullable=True),
+    sa.Column('gender', sa.String(length=24), nullable=True),
+    sa.Column('ethnicity', sa.String(length=40), nullable=True),
+    sa.Column('religion', sa.String(length=40), nullable=True),
+    sa.Column('preferred_language', sa.String(length=8), nullable=True),
+    sa.Column('interpreter_needed', sa.Boolean(), nullable=False),
+    sa.Column('home_outcode', sa.String(length=4), nullable=True),
+    sa.Column('commitments', sa.Text(), nullable=True),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_people_created_by_id_users')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_people_owner_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_people')),
+    sa.UniqueConstraint('case_reference', name=op.f('uq_people_case_reference'))
+    )
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_people_ethnicity'), ['ethnicity'], unique=False)
+        batch_op.create_index(batch_op.f('ix_people_gender'), ['gender'], unique=False)
+        batch_op.create_index(batch_op.f('ix_people_home_outcode'), ['home_outcode'], unique=False)
+        batch_op.create_index(batch_op.f('ix_people_last_activity_at'), ['last_activity_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_people_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_people_religion'), ['religion'], unique=False)
+
+    # users <-> organisations reference each other: add this key once both tables exist.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_foreign_key(op.f('fk_users_organization_id_organisations'), 'organisations',
+                                    ['organization_id'], ['id'], use_alter=True)
+
+
+    op.create_table('probation_delivery_units',
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=160), nullable=False),
+    sa.Column('region_code', sa.String(length=8), nullable=True),
+    sa.ForeignKeyConstraint(['region_code'], ['probation_regions.code'], name=op.f('fk_probation_delivery_units_region_code_probation_regions')),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_probation_delivery_units'))
+    )
+    with op.batch_alter_table('probation_delivery_units', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_probation_delivery_units_region_code'), ['region_code'], unique=False)
+
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=128), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes'))
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
+
     op.create_table('suggested_edits',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('target_type', sa.String(length=20), nullable=False),
@@ -155,6 +222,80 @@ def upgrade():
     )
     with op.batch_alter_table('taxonomy_terms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_taxonomy_terms_taxonomy_id'), ['taxonomy_id'], unique=False)
+
+    op.create_table('consents',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('reference', sa.String(length=12), nullable=False),
+    sa.Column('person_id', sa.String(length=36), nullable=False),
+    sa.Column('chain_id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('supersedes_id', sa.String(length=36), nullable=True),
+    sa.Column('data_categories_json', sa.Text(), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=True),
+    sa.Column('lawful_basis', sa.String(length=32), nullable=False),
+    sa.Column('regime', sa.String(length=32), nullable=False),
+    sa.Column('how_given', sa.String(length=16), nullable=False),
+    sa.Column('privacy_notice_version', sa.String(length=40), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('given_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('superseded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by_id', sa.Integer(), nullable=True),
+    sa.Column('withdrawal_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_consents_person_id_people')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_consents_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['supersedes_id'], ['consents.id'], name=op.f('fk_consents_supersedes_id_consents')),
+    sa.ForeignKeyConstraint(['withdrawn_by_id'], ['users.id'], name=op.f('fk_consents_withdrawn_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consents')),
+    sa.UniqueConstraint('reference', name=op.f('uq_consents_reference'))
+    )
+    with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consents_chain_id'), ['chain_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consents_person_id'), ['person_id'], unique=False)
+
+    op.create_table('information_sharing_agreements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_information_sharing_agreements_created_by_id_users')),
+    sa.ForeignKeyConstraint(['ended_by_id'], ['users.id'], name=op.f('fk_information_sharing_agreements_ended_by_id_users')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organisations.id'], name=op.f('fk_information_sharing_agreements_organization_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_information_sharing_agreements'))
+    )
+    with op.batch_alter_table('information_sharing_agreements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_information_sharing_agreements_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('local_authorities',
+    sa.Column('code', sa.String(length=9), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('ons_region', sa.String(length=80), nullable=True),
+    sa.Column('region_code', sa.String(length=8), nullable=True),
+    sa.Column('pdu_code', sa.String(length=16), nullable=True),
+    sa.Column('pdu_split', sa.Boolean(), nullable=False),
+    sa.Column('pdu_note', sa.String(length=255), nullable=True),
+    sa.Column('boundary', sa.Text(), nullable=True),
+    sa.Column('svg_path', sa.Text(), nullable=True),
+    sa.Column('centroid_lat', sa.Float(), nullable=True),
+    sa.Column('centroid_lon', sa.Float(), nullable=True),
+    sa.Column('min_x', sa.Float(), nullable=True),
+    sa.Column('min_y', sa.Float(), nullable=True),
+    sa.Column('max_x', sa.Float(), nullable=True),
+    sa.Column('max_y', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['pdu_code'], ['probation_delivery_units.code'], name=op.f('fk_local_authorities_pdu_code_probation_delivery_units')),
+    sa.ForeignKeyConstraint(['region_code'], ['probation_regions.code'], name=op.f('fk_local_authorities_region_code_probation_regions')),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_local_authorities'))
+    )
+    with op.batch_alter_table('local_authorities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_local_authorities_pdu_code'), ['pdu_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_local_authorities_region_code'), ['region_code'], unique=False)
 
     op.create_table('locations',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -192,6 +333,55 @@ def upgrade():
         batch_op.create_index('ix_locations_lat_lon', ['latitude', 'longitude'], unique=False)
         batch_op.create_index(batch_op.f('ix_locations_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_locations_outcode'), ['outcode'], unique=False)
+
+    op.create_table('needs',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('person_id', sa.String(length=36), nullable=False),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('person_agrees', sa.Boolean(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_needs_person_id_people')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_needs_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_needs'))
+    )
+    with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_needs_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_needs_person_id'), ['person_id'], unique=False)
+
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recipient', sa.String(length=254), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=True),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('reference', sa.String(length=12), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('error', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['organization_id'], ['organisations.id'], name=op.f('fk_outbox_messages_organization_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_reference'), ['reference'], unique=False)
+
+    op.create_table('person_shares',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('shared_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_person_shares_person_id_people')),
+    sa.ForeignKeyConstraint(['shared_by_id'], ['users.id'], name=op.f('fk_person_shares_shared_by_id_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_person_shares_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_person_shares')),
+    sa.UniqueConstraint('person_id', 'user_id', name='uq_person_shares_person_user')
+    )
+    with op.batch_alter_table('person_shares', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_person_shares_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_shares_user_id'), ['user_id'], unique=False)
 
     op.create_table('services',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -269,6 +459,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_attributes_service_id'), ['service_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attributes_taxonomy_term_id'), ['taxonomy_term_id'], unique=False)
 
+    op.create_table('consent_recipients',
+    sa.Column('consent_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['consent_id'], ['consents.id'], name=op.f('fk_consent_recipients_consent_id_consents')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organisations.id'], name=op.f('fk_consent_recipients_organization_id_organisations')),
+    sa.PrimaryKeyConstraint('consent_id', 'organization_id', name=op.f('pk_consent_recipients'))
+    )
     op.create_table('languages',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('service_id', sa.String(length=36), nullable=True),
@@ -304,6 +501,78 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_phones_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_phones_service_id'), ['service_id'], unique=False)
 
+    op.create_table('populations',
+    sa.Column('lad_code', sa.String(length=9), nullable=False),
+    sa.Column('residents', sa.Integer(), nullable=False),
+    sa.Column('eth_asian_pct', sa.Float(), nullable=True),
+    sa.Column('eth_black_pct', sa.Float(), nullable=True),
+    sa.Column('eth_mixed_pct', sa.Float(), nullable=True),
+    sa.Column('eth_white_pct', sa.Float(), nullable=True),
+    sa.Column('eth_other_pct', sa.Float(), nullable=True),
+    sa.Column('eth_asian_est', sa.Integer(), nullable=True),
+    sa.Column('eth_black_est', sa.Integer(), nullable=True),
+    sa.Column('eth_mixed_est', sa.Integer(), nullable=True),
+    sa.Column('eth_white_est', sa.Integer(), nullable=True),
+    sa.Column('eth_other_est', sa.Integer(), nullable=True),
+    sa.Column('rel_christian_pct', sa.Float(), nullable=True),
+    sa.Column('rel_buddhist_pct', sa.Float(), nullable=True),
+    sa.Column('rel_hindu_pct', sa.Float(), nullable=True),
+    sa.Column('rel_jewish_pct', sa.Float(), nullable=True),
+    sa.Column('rel_muslim_pct', sa.Float(), nullable=True),
+    sa.Column('rel_sikh_pct', sa.Float(), nullable=True),
+    sa.Column('rel_no_religion_pct', sa.Float(), nullable=True),
+    sa.Column('rel_not_stated_pct', sa.Float(), nullable=True),
+    sa.Column('rel_other_pct', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['lad_code'], ['local_authorities.code'], name=op.f('fk_populations_lad_code_local_authorities')),
+    sa.PrimaryKeyConstraint('lad_code', name=op.f('pk_populations'))
+    )
+    op.create_table('referrals',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('reference', sa.String(length=12), nullable=False),
+    sa.Column('person_id', sa.String(length=36), nullable=False),
+    sa.Column('practitioner_id', sa.Integer(), nullable=True),
+    sa.Column('service_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('data_categories_json', sa.Text(), nullable=False),
+    sa.Column('contact_details', sa.Text(), nullable=True),
+    sa.Column('offence_risk_summary', sa.Text(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('shared_snapshot', sa.Text(), nullable=True),
+    sa.Column('consent_id', sa.String(length=36), nullable=True),
+    sa.Column('isa_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ack_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('declined_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('signposted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decline_reason', sa.String(length=24), nullable=True),
+    sa.Column('decline_detail', sa.Text(), nullable=True),
+    sa.Column('cancel_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['consent_id'], ['consents.id'], name=op.f('fk_referrals_consent_id_consents')),
+    sa.ForeignKeyConstraint(['isa_id'], ['information_sharing_agreements.id'], name=op.f('fk_referrals_isa_id_information_sharing_agreements')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organisations.id'], name=op.f('fk_referrals_organization_id_organisations')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_referrals_person_id_people')),
+    sa.ForeignKeyConstraint(['practitioner_id'], ['users.id'], name=op.f('fk_referrals_practitioner_id_users')),
+    sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_referrals_service_id_services')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referrals')),
+    sa.UniqueConstraint('reference', name=op.f('uq_referrals_reference'))
+    )
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referrals_ack_due_at'), ['ack_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_practitioner_id'), ['practitioner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_sent_at'), ['sent_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_service_id'), ['service_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referrals_status'), ['status'], unique=False)
+
     op.create_table('schedules',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('service_id', sa.String(length=36), nullable=True),
@@ -320,6 +589,20 @@ def upgrade():
     with op.batch_alter_table('schedules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_schedules_location_id'), ['location_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_schedules_service_id'), ['service_id'], unique=False)
+
+    op.create_table('search_documents',
+    sa.Column('service_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('tsv', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
+    sa.Column('tags', sa.Text().with_variant(postgresql.ARRAY(sa.Text()), 'postgresql'), nullable=True),
+    sa.Column('indexed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_search_documents_service_id_services'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_search_documents'))
+    )
+    with op.batch_alter_table('search_documents', schema=None) as batch_op:
+        batch_op.create_index('ix_search_documents_tags', ['tags'], unique=False, postgresql_using='gin')
+        batch_op.create_index('ix_search_documents_tsv', ['tsv'], unique=False, postgresql_using='gin')
 
     op.create_table('service_areas',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -351,11 +634,65 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_service_at_locations_location_id'), ['location_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_at_locations_service_id'), ['service_id'], unique=False)
 
+    op.create_table('referral_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.String(length=36), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_referral_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_events_referral_id_referrals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_events'))
+    )
+    with op.batch_alter_table('referral_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_events_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('referral_feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.String(length=36), nullable=False),
+    sa.Column('helpful', sa.String(length=12), nullable=True),
+    sa.Column('felt_understood', sa.String(length=12), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_referral_feedback_recorded_by_id_users')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_feedback_referral_id_referrals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_feedback')),
+    sa.UniqueConstraint('referral_id', name=op.f('uq_referral_feedback_referral_id'))
+    )
+    op.create_table('referral_needs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.String(length=36), nullable=False),
+    sa.Column('need_id', sa.String(length=36), nullable=True),
+    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['need_id'], ['needs.id'], name=op.f('fk_referral_needs_need_id_needs')),
+    sa.ForeignKeyConstraint(['referral_id'], ['referrals.id'], name=op.f('fk_referral_needs_referral_id_referrals')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral_needs')),
+    sa.UniqueConstraint('referral_id', 'need_id', name='uq_referral_needs_need')
+    )
+    with op.batch_alter_table('referral_needs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_needs_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_needs_referral_id'), ['referral_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('fk_users_organization_id_organisations'), type_='foreignkey')
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('referral_needs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_needs_referral_id'))
+        batch_op.drop_index(batch_op.f('ix_referral_needs_category'))
+
+    op.drop_table('referral_needs')
+    op.drop_table('referral_feedback')
+    with op.batch_alter_table('referral_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_events_referral_id'))
+
+    op.drop_table('referral_events')
     with op.batch_alter_table('service_at_locations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_at_locations_service_id'))
         batch_op.drop_index(batch_op.f('ix_service_at_locations_location_id'))
@@ -366,11 +703,28 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_service_areas_lad_code'))
 
     op.drop_table('service_areas')
+    with op.batch_alter_table('search_documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_search_documents_tsv', postgresql_using='gin')
+        batch_op.drop_index('ix_search_documents_tags', postgresql_using='gin')
+
+    op.drop_table('search_documents')
     with op.batch_alter_table('schedules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_schedules_service_id'))
         batch_op.drop_index(batch_op.f('ix_schedules_location_id'))
 
     op.drop_table('schedules')
+    with op.batch_alter_table('referrals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referrals_status'))
+        batch_op.drop_index(batch_op.f('ix_referrals_service_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_sent_at'))
+        batch_op.drop_index(batch_op.f('ix_referrals_practitioner_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_person_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_referrals_created_at'))
+        batch_op.drop_index(batch_op.f('ix_referrals_ack_due_at'))
+
+    op.drop_table('referrals')
+    op.drop_table('populations')
     with op.batch_alter_table('phones', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phones_service_id'))
         batch_op.drop_index(batch_op.f('ix_phones_organization_id'))
@@ -383,6 +737,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_languages_code'))
 
     op.drop_table('languages')
+    op.drop_table('consent_recipients')
     with op.batch_alter_table('attributes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attributes_taxonomy_term_id'))
         batch_op.drop_index(batch_op.f('ix_attributes_service_id'))
@@ -398,6 +753,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_services_last_verified_at'))
 
     op.drop_table('services')
+    with op.batch_alter_table('person_shares', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_person_shares_user_id'))
+        batch_op.drop_index(batch_op.f('ix_person_shares_person_id'))
+
+    op.drop_table('person_shares')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_reference'))
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_created_at'))
+
+    op.drop_table('outbox_messages')
+    with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_needs_person_id'))
+        batch_op.drop_index(batch_op.f('ix_needs_category'))
+
+    op.drop_table('needs')
     with op.batch_alter_table('locations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_locations_outcode'))
         batch_op.drop_index(batch_op.f('ix_locations_organization_id'))
@@ -406,6 +776,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_locations_geocode_status'))
 
     op.drop_table('locations')
+    with op.batch_alter_table('local_authorities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_local_authorities_region_code'))
+        batch_op.drop_index(batch_op.f('ix_local_authorities_pdu_code'))
+
+    op.drop_table('local_authorities')
+    with op.batch_alter_table('information_sharing_agreements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_information_sharing_agreements_organization_id'))
+
+    op.drop_table('information_sharing_agreements')
+    with op.batch_alter_table('consents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consents_person_id'))
+        batch_op.drop_index(batch_op.f('ix_consents_chain_id'))
+
+    op.drop_table('consents')
     with op.batch_alter_table('taxonomy_terms', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_taxonomy_terms_taxonomy_id'))
 
@@ -415,6 +799,23 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_suggested_edits_status'))
 
     op.drop_table('suggested_edits')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
+    with op.batch_alter_table('probation_delivery_units', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_probation_delivery_units_region_code'))
+
+    op.drop_table('probation_delivery_units')
+    with op.batch_alter_table('people', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_people_religion'))
+        batch_op.drop_index(batch_op.f('ix_people_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_people_last_activity_at'))
+        batch_op.drop_index(batch_op.f('ix_people_home_outcode'))
+        batch_op.drop_index(batch_op.f('ix_people_gender'))
+        batch_op.drop_index(batch_op.f('ix_people_ethnicity'))
+
+    op.drop_table('people')
     op.drop_table('organisations')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_target_id'))
@@ -431,6 +832,7 @@ def downgrade():
     op.drop_table('zero_result_searches')
     op.drop_table('users')
     op.drop_table('taxonomies')
+    op.drop_table('probation_regions')
     with op.batch_alter_table('postcode_districts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_postcode_districts_lad_code'))
 

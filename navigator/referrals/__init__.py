@@ -1,0 +1,1 @@
+"""Referrals: people on probation, agreed needs, consent, sharing agreements and referrals."""

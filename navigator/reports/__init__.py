@@ -1,0 +1,1 @@
+"""Commissioner reports: gap maps, referral equity, trends and their exports (aggregates only)."""
