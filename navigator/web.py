@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from navigator import audit
@@ -207,6 +208,17 @@ def _register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         message = MESSAGES.get(status) or exc.description or "Error"
         return _error_page(status, message)
+
+    @app.errorhandler(DataError)
+    def _data_error(exc: DataError):
+        db.session.rollback()
+        # PostgreSQL refuses NUL bytes in text, even in a lookup by id; SQLite just finds nothing.
+        # Any other DataError is a missing validation: let it stay a loud 500.
+        if "NUL" in str(getattr(exc, "orig", "")):
+            log.info("refused a NUL byte in input request_id=%s", g.get("request_id"))
+            return _error_page(400, "What you entered contains a character that is not allowed "
+                                    "(a NUL byte). Remove it and try again.")
+        return _unexpected(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
