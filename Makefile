@@ -52,3 +52,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache
+
+.PHONY: security
+security: setup
+	scripts/security-checks.sh

@@ -61,8 +61,10 @@ def _redacted_url() -> str:
 @click.command("seed")
 @click.option("--password", envvar="NAVIGATOR_DEMO_PASSWORD", default="",
               help="Password for the demo users (default: a random one, printed).")
+@click.option("--caseload/--no-caseload", default=True,
+              help="Also load the fictional demo caseload: people, consents and referrals (default: on).")
 @with_appcontext
-def seed_command(password: str):
+def seed_command(password: str, caseload: bool):
     """Load the demo directory and demo users (idempotent)."""
     from navigator import seed
     from navigator.errors import ValidationError
@@ -83,6 +85,16 @@ def seed_command(password: str):
             click.echo(f"  {role:<13} {email}")
     else:
         click.echo("Demo users already exist; their passwords were not changed.")
+    if caseload:
+        from navigator.demo_caseload import CaseloadError, load_demo_caseload
+
+        try:
+            demo = load_demo_caseload(password)
+        except CaseloadError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(demo.summary())
+        if demo.users_created and not report["users_created"]:
+            click.echo(f"  (their password: {password})")
 
 
 @click.group("users")

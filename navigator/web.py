@@ -40,11 +40,15 @@ NAVIGATION = [
     ("directory.queue", "Verification"),
     ("directory.suggestions", "Suggestions"),
     ("directory.my_suggestions", "My suggestions"),
+    ("referrals.overdue", "Overdue referrals"),
+    ("referrals.agreements", "Sharing agreements"),
     ("interop.import_page", "Import"),
     ("reports.gap_map", "Gap map"),
     ("reports.equity", "Equity"),
     ("auth.users", "Users"),
     ("admin.audit_log", "Audit log"),
+    ("referrals.outbox", "Outbox"),
+    ("referrals.retention", "Retention"),
 ]
 
 

@@ -7,7 +7,7 @@ and survive anonymisation. Consent rows and shared snapshots are never edited in
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -149,6 +149,11 @@ class Consent(Base):
     @property
     def organization_ids(self) -> list[str]:
         return [r.organization_id for r in self.recipients]
+
+    @property
+    def expires_on(self) -> date | None:
+        """The last day the consent is in force: expires_at is the start of the day after it."""
+        return None if self.expires_at is None else (self.expires_at - timedelta(days=1)).date()
 
 
 # Columns that may change after a consent is written: lifecycle markers only.

@@ -412,6 +412,9 @@ def signpost(referral_id: str):
 @roles_required(Role.PRACTITIONER)
 def confirmation(referral_id: str):
     record = services.view_referral(referral_id, current_user.id)
+    if record.status == Status.DRAFT:
+        # Nothing has been sent yet (a bookmarked or guessed URL): show the task list instead.
+        return redirect(url_for("referrals.referral", referral_id=referral_id))
     return render_template("referrals/confirmation.html", referral=record)
 
 

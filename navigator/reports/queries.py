@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -339,9 +339,61 @@ def service_weights(geo: Geography, homes: Iterable[str], named: Iterable[str],
     return weights
 
 
+# Provision depends only on the directory, the geography and the filters, and reading
+# every service's footprint is most of a gap map's cost; so it is kept per process until
+# the directory generation (below) changes. Never stale: the key is read on every call.
+_PROVISION_CACHE: OrderedDict[tuple, Provision] = OrderedDict()
+PROVISION_CACHE_SIZE = 64
+
+
+def directory_generation() -> tuple:
+    """A fingerprint that changes whenever any listing data behind provision changes.
+
+    Listings, organisations and locations carry a version (bumped by every ORM update, and
+    the directory touches a service when only its terms, areas or places change) and an
+    updated time; child rows are counted so that bulk inserts and deletes show too.
+    """
+    subqueries = []
+    for model in (Service, Organisation, Location):
+        subqueries += [select(func.count()).select_from(model).scalar_subquery(),
+                       select(func.max(model.updated_at)).scalar_subquery(),
+                       select(func.sum(model.version)).scalar_subquery()]
+    for model in (Attribute, ServiceArea, ServiceAtLocation, Language):
+        subqueries.append(select(func.count()).select_from(model).scalar_subquery())
+    row = db.session.execute(select(*subqueries)).one()
+    return (str(db.engine.url),) + tuple(str(v) for v in row)
+
+
+def _geography_key(geo: Geography) -> tuple:
+    return tuple(sorted((la.code, la.lat, la.lon, la.pdu_code, la.region_code) for la in geo.las.values()))
+
+
+def clear_provision_cache() -> None:
+    _PROVISION_CACHE.clear()
+
+
 def compute_provision(geo: Geography, needs: list[str], community: Community | None, end: datetime,
                       level: str) -> Provision:
-    """Distance-weighted provision per need and area (see gapscore's plain-words formula)."""
+    """Distance-weighted provision per need and area (see gapscore's plain-words formula).
+
+    Cached until the directory generation or the geography changes; callers must treat the
+    result as read-only.
+    """
+    key = (directory_generation(), _geography_key(geo), tuple(needs),
+           community.key if community else None, end.isoformat(), level)
+    cached = _PROVISION_CACHE.get(key)
+    if cached is not None:
+        _PROVISION_CACHE.move_to_end(key)
+        return cached
+    provision = _compute_provision(geo, needs, community, end, level)
+    _PROVISION_CACHE[key] = provision
+    while len(_PROVISION_CACHE) > PROVISION_CACHE_SIZE:
+        _PROVISION_CACHE.popitem(last=False)
+    return provision
+
+
+def _compute_provision(geo: Geography, needs: list[str], community: Community | None, end: datetime,
+                       level: str) -> Provision:
     fp = load_footprints(needs, community, end)
     to_area = None if level == "la" else geo.area_of(level)
     all_areas = set(geo.las) if to_area is None else set(to_area.values())
@@ -389,7 +441,9 @@ def compute_provision(geo: Geography, needs: list[str], community: Community | N
             for area in all_areas:
                 weighted[need][area] += national_weight[need]
                 reaching[need][area] += national_count[need]
-    return Provision(weighted, in_area, reaching)
+    # Plain dicts: a shared cached result must not grow keys when a caller indexes it.
+    return Provision({n: dict(v) for n, v in weighted.items()}, {n: dict(v) for n, v in in_area.items()},
+                     {n: dict(v) for n, v in reaching.items()})
 
 
 def list_services_for_area(geo: Geography, area: Area, need: str, community: Community | None,
@@ -483,6 +537,19 @@ def compute_evidence(geo: Geography, needs: list[str], community: Community | No
     unmet = {part: _nested() for part in UNMET_PARTS}
     referrals, accepted = _nested(), _nested()
     wait: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    # Each person's area is looked up once here rather than joined per referral in SQL:
+    # SQLite has no hash join, and nested index lookups on text keys for every referral
+    # were most of the cost. People outside the community filter have no entry.
+    lad_of = dict(db.session.execute(
+        select(PostcodeDistrict.outcode, PostcodeDistrict.lad_code)
+        .where(PostcodeDistrict.lad_code.is_not(None))).all())
+    area_of_person = {}
+    for person_id, outcode in db.session.execute(
+            select(Person.id, Person.home_outcode).where(Person.home_outcode.is_not(None), *extra)):
+        area = to_area.get(lad_of.get(outcode))
+        if area is not None:
+            area_of_person[person_id] = area
+
     # One pass over the period's referrals gives sent, accepted, waiting and declines together.
     sent_in = and_(Referral.sent_at >= start, Referral.sent_at < end)
     declined_in = and_(Referral.declined_at >= start, Referral.declined_at < end)
@@ -490,53 +557,50 @@ def compute_evidence(geo: Geography, needs: list[str], community: Community | No
     days = _days_between(Referral.accepted_at, Referral.sent_at)
 
     def declined_for(reason):
-        return func.sum(case((and_(declined_in, Referral.decline_reason == reason), 1), else_=0))
+        return case((and_(declined_in, Referral.decline_reason == reason), 1), else_=0)
 
     rows = db.session.execute(
-        select(district.lad_code, ReferralNeed.category,
-               func.sum(case((sent_in, 1), else_=0)),
-               func.sum(case((accepted_in, 1), else_=0)),
-               func.sum(case((accepted_in, days), else_=None)),
+        select(Referral.person_id, ReferralNeed.category,
+               case((sent_in, 1), else_=0), case((accepted_in, 1), else_=0),
+               case((accepted_in, days), else_=None),
                declined_for("no-capacity"), declined_for("not-eligible"))
         .join(Referral, Referral.id == ReferralNeed.referral_id)
-        .join(Person, Person.id == Referral.person_id)
-        .join(district, district.outcode == Person.home_outcode)
-        .where(or_(sent_in, declined_in), ReferralNeed.category.in_(needs), *extra)
-        .group_by(district.lad_code, ReferralNeed.category))
-    for lad, need, sent, accepted_count, wait_sum, no_capacity, not_eligible in rows:
-        area = to_area.get(lad)
+        .where(or_(sent_in, declined_in), ReferralNeed.category.in_(needs)))
+    no_capacity_n, not_eligible_n = unmet["declined_no_capacity"], unmet["declined_not_eligible"]
+    for person_id, need, sent, accepted_count, wait_days, no_capacity, not_eligible in rows:
+        area = area_of_person.get(person_id)
         if area is None:
             continue
-        referrals[need][area] += int(sent or 0)
-        accepted[need][area] += int(accepted_count or 0)
-        wait[need][area] += float(wait_sum or 0.0)
-        unmet["declined_no_capacity"][need][area] += int(no_capacity or 0)
-        unmet["declined_not_eligible"][need][area] += int(not_eligible or 0)
+        if sent:
+            referrals[need][area] += 1
+        if accepted_count:
+            accepted[need][area] += 1
+            wait[need][area] += float(wait_days or 0.0)
+        if no_capacity:
+            no_capacity_n[need][area] += 1
+        if not_eligible:
+            not_eligible_n[need][area] += 1
 
     # A signpost counts as unmet when the person was never referred for that need. The
-    # referrals looked up are only those of people signposted in the period (a semi-join on
-    # the person), which both databases plan well; a correlated NOT EXISTS did not.
+    # referrals looked up are only those of people signposted in the period.
     signposted = (Referral.status == "signposted", Referral.signposted_at >= start,
                   Referral.signposted_at < end)
     signposted_people = select(Referral.person_id).where(*signposted)
     later, later_need = aliased(Referral), aliased(ReferralNeed)
-    followed = (
-        select(later.person_id.label("person_id"), later_need.category.label("category"))
+    followed = set(db.session.execute(
+        select(later.person_id, later_need.category)
         .join(later_need, later_need.referral_id == later.id)
-        .where(later.sent_at.is_not(None), later.person_id.in_(signposted_people))
-        .distinct().subquery())
-    rows = db.session.execute(
-        select(district.lad_code, ReferralNeed.category, func.count())
-        .join(Referral, Referral.id == ReferralNeed.referral_id)
-        .join(Person, Person.id == Referral.person_id)
-        .join(district, district.outcode == Person.home_outcode)
-        .outerjoin(followed, and_(followed.c.person_id == Referral.person_id,
-                                  followed.c.category == ReferralNeed.category))
-        .where(*signposted, ReferralNeed.category.in_(needs), followed.c.person_id.is_(None), *extra)
-        .group_by(district.lad_code, ReferralNeed.category))
-    for lad, need, count in rows:
-        if lad in to_area:
-            unmet["signposts_unreferred"][need][to_area[lad]] += count
+        .where(later.sent_at.is_not(None), later.person_id.in_(signposted_people),
+               later_need.category.in_(needs))
+        .distinct()).all())
+    signposts_n = unmet["signposts_unreferred"]
+    for person_id, need in db.session.execute(
+            select(Referral.person_id, ReferralNeed.category)
+            .join(Referral, Referral.id == ReferralNeed.referral_id)
+            .where(*signposted, ReferralNeed.category.in_(needs))):
+        area = area_of_person.get(person_id)
+        if area is not None and (person_id, need) not in followed:
+            signposts_n[need][area] += 1
 
     _zero_result_searches(unmet["zero_result_searches"], to_area, needs, community, period)
     return Evidence(demand, unmet, referrals, accepted, wait)

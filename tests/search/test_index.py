@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -91,3 +92,40 @@ def test_failed_update_marks_the_index_and_next_search_repairs_it(
     assert names(practitioner, q="renamed") == ["Renamed job club"]
     with search_app.app_context():
         assert not search.is_marked_for_rebuild()
+
+
+@pytest.mark.parametrize("failing_step", ["_commit_toc", "update_document"])
+def test_a_failed_index_write_never_leaves_the_write_lock_behind(
+    practitioner, search_app, directory, monkeypatch, failing_step
+):
+    """One update failing part-way (disk full mid-commit) must not stall every later edit.
+
+    Whoosh used to keep its write lock until the failed writer was garbage collected, which
+    a logged traceback delays indefinitely: each later edit then waited the full lock
+    timeout (10 s) and failed in turn, so creating services in a loop stalled for minutes.
+    """
+    if search_app.config["SEARCH_BACKEND"] != "whoosh":
+        pytest.skip("the lock belongs to the Whoosh index")
+    import whoosh.writing
+
+    from tests import factories
+
+    real = getattr(whoosh.writing.SegmentWriter, failing_step)
+    failures = []
+
+    def fail_once(self, *args, **kwargs):
+        if not failures:
+            failures.append(failing_step)
+            raise OSError("No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(whoosh.writing.SegmentWriter, failing_step, fail_once)
+    with search_app.app_context():
+        org = factories.make_organisation("Lockstep Trust")
+        started = time.monotonic()
+        for number in range(5):
+            factories.make_service(org.id, name=f"Lockstep club {number}")
+        elapsed = time.monotonic() - started
+    assert failures == [failing_step]
+    assert elapsed < 8, f"five edits took {elapsed:.1f}s: the write lock was left behind"
+    assert names(practitioner, q="lockstep") == [f"Lockstep club {n}" for n in range(5)]

@@ -45,7 +45,7 @@ def test_demo_provider_belongs_to_a_fictional_demo_organisation(app, seeded):
 
 
 def test_seed_command_prints_the_demo_logins_and_password(runner):
-    result = runner.invoke(args=["seed", "--password", PASSWORD])
+    result = runner.invoke(args=["seed", "--no-caseload", "--password", PASSWORD])
     assert result.exit_code == 0, result.output
     assert "services" in result.output and "postcode districts" in result.output
     assert f"password: {PASSWORD}" in result.output
@@ -54,8 +54,8 @@ def test_seed_command_prints_the_demo_logins_and_password(runner):
 
 
 def test_seed_command_run_again_does_not_reset_passwords(runner, client, auth):
-    runner.invoke(args=["seed", "--password", PASSWORD])
-    result = runner.invoke(args=["seed", "--password", "a different password entirely"])
+    runner.invoke(args=["seed", "--no-caseload", "--password", PASSWORD])
+    result = runner.invoke(args=["seed", "--no-caseload", "--password", "a different password entirely"])
     assert result.exit_code == 0, result.output
     assert "already exist" in result.output
     assert "practitioner@example.org" not in result.output
@@ -64,7 +64,7 @@ def test_seed_command_run_again_does_not_reset_passwords(runner, client, auth):
 
 def test_seed_command_without_a_password_generates_and_prints_one(runner, client, auth, monkeypatch):
     monkeypatch.delenv("NAVIGATOR_DEMO_PASSWORD", raising=False)
-    result = runner.invoke(args=["seed"])
+    result = runner.invoke(args=["seed", "--no-caseload"])
     assert result.exit_code == 0, result.output
     line = next(line for line in result.output.splitlines() if "password:" in line)
     password = line.split("password:", 1)[1].strip().rstrip("):").strip()

@@ -130,7 +130,19 @@ def rebuild_index() -> int:
 
 
 def ensure_index_ready() -> None:
-    """Rebuild before searching when the index is missing, damaged or missed an update."""
+    """Rebuild before searching when the index is missing, damaged or missed an update.
+
+    If only an update was missed and the rebuild cannot run now (another writer holds the
+    lock, say), the search goes ahead on the slightly stale index and the marker stays for
+    the next attempt; only an index that cannot be read at all lets the error through.
+    """
     backend = get_backend()
-    if is_marked_for_rebuild() or backend.needs_rebuild():
+    damaged = backend.needs_rebuild()
+    if not (damaged or is_marked_for_rebuild()):
+        return
+    try:
         rebuild_index()
+    except Exception:
+        if damaged or backend.needs_rebuild():
+            raise
+        log.exception("search index rebuild failed; searching the existing index meanwhile")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from navigator.directory.models import Location, PostcodeDistrict, ServiceArea, ServiceAtLocation
 from navigator.directory.vocab import AreaType
@@ -46,20 +46,32 @@ def services_near(lat: float, lon: float, radius_miles: float) -> dict[str, floa
                Location.latitude.between(min_lat, max_lat),
                Location.longitude.between(min_lon, max_lon))
     )
-    hidden_places = (
-        select(ServiceAtLocation.service_id, PostcodeDistrict.latitude, PostcodeDistrict.longitude)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .join(PostcodeDistrict, PostcodeDistrict.outcode == Location.outcode)
-        .where(Location.confidential.is_(True),
-               and_(PostcodeDistrict.latitude.between(min_lat, max_lat),
-                    PostcodeDistrict.longitude.between(min_lon, max_lon)))
-    )
     nearest: dict[str, float | None] = {}
-    for statement in (open_places, hidden_places):
-        for service_id, plat, plon in db.session.execute(statement):
-            miles = haversine_miles(lat, lon, plat, plon)
-            if miles <= radius_miles and (nearest.get(service_id) is None or miles < nearest[service_id]):
-                nearest[service_id] = miles
+
+    def keep(service_id: str, plat: float, plon: float) -> None:
+        miles = haversine_miles(lat, lon, plat, plon)
+        if miles <= radius_miles and (nearest.get(service_id) is None or miles < nearest[service_id]):
+            nearest[service_id] = miles
+
+    for service_id, plat, plon in db.session.execute(open_places):
+        keep(service_id, plat, plon)
+    # Confidential places: the few districts in the box first, then their locations by
+    # the indexed outcode (joining the other way round walks every service's places).
+    districts = {
+        outcode: (dlat, dlon)
+        for outcode, dlat, dlon in db.session.execute(
+            select(PostcodeDistrict.outcode, PostcodeDistrict.latitude, PostcodeDistrict.longitude)
+            .where(PostcodeDistrict.latitude.between(min_lat, max_lat),
+                   PostcodeDistrict.longitude.between(min_lon, max_lon)))
+    }
+    if districts:
+        hidden_places = (
+            select(ServiceAtLocation.service_id, Location.outcode)
+            .join(Location, Location.id == ServiceAtLocation.location_id)
+            .where(Location.confidential.is_(True), Location.outcode.in_(sorted(districts)))
+        )
+        for service_id, outcode in db.session.execute(hidden_places):
+            keep(service_id, *districts[outcode])
     everywhere = select(ServiceArea.service_id).where(
         ServiceArea.extent_type.in_([AreaType.NATIONAL, AreaType.REMOTE]))
     for service_id in db.session.scalars(everywhere):

@@ -15,7 +15,8 @@ from sqlalchemy import (
     Float,
     String,
     Text,
-    any_,
+    and_,
+    case,
     cast,
     delete,
     func,
@@ -140,12 +141,18 @@ class PostgresBackend(SearchBackend):
         return out
 
     def search(self, query: SearchQuery) -> SearchResults:
+        """Two statements: every count in one pass over the matches, then the page.
+
+        The matches (text and distance) are found once; each selected facet becomes a
+        boolean column, so one GROUP BY over the tags counts every facet value both with
+        all filters applied and, for a selected facet, with every filter but its own.
+        """
         tsq = self._tsquery(query.parsed) if query.parsed.has_terms else None
         source = D.__table__
-        base: list = []
+        where: list = []
         near = None
         if tsq is not None:
-            base.append(D.tsv.op("@@")(tsq))
+            where.append(D.tsv.op("@@")(tsq))
         if query.near is not None:
             ids = list(query.near)
             near = (
@@ -156,50 +163,58 @@ class PostgresBackend(SearchBackend):
                 .subquery("near")
             )
             source = source.join(near, near.c.id == D.service_id)
-        facet_conds = {
-            facet: D.tags.op("&&")(_text_array(f"{facet}:{v}" for v in sorted(values)))
-            for facet, values in query.filters.items()
-        }
-
-        def restricted(except_facet: str | None) -> list:
-            return base + [cond for facet, cond in facet_conds.items() if facet != except_facet]
-
-        results_where = restricted(None)
-        session = db.session
-        tags_fn = func.unnest(D.tags).table_valued("tag").render_derived(with_types=False).lateral("t")
+        selected = sorted(query.filters)
+        flags = [D.tags.op("&&")(_text_array(f"{facet}:{v}" for v in sorted(query.filters[facet])))
+                 .label(f"f{n}") for n, facet in enumerate(selected)]
+        computed = [(facet, value, frozenset(ids)) for facet, members in sorted(query.computed.items())
+                    for value, ids in sorted(members.items())]
+        # Computed facets ("open now") join in as extra tags; a hash join on a set of ids,
+        # never a per-row scan of an array.
+        extra_tags = []
+        for facet, value, ids in computed:
+            members = select(func.unnest(_text_array(sorted(ids))))
+            extra_tags.append((f"{facet}:{value}", D.service_id.in_(members)))
+        tag_list = D.tags
+        for tag_value, condition in extra_tags:
+            tag_list = func.array_cat(
+                tag_list, case((condition, _text_array([tag_value])), else_=_text_array([])))
+        matches = (
+            select(D.service_id, tag_list.label("tags"), *flags)
+            .select_from(source).where(*where)
+            .cte("matches")
+        )
+        flag_cols = [matches.c[f"f{n}"] for n in range(len(selected))]
+        all_flags = and_(true(), *flag_cols)
+        tags_fn = (func.unnest(func.array_append(matches.c.tags, literal("", Text)))
+                   .table_valued("tag").render_derived(with_types=False).lateral("t"))
         tag = tags_fn.c.tag
-        tagged = source.join(tags_fn, true())
+        columns = [func.count().filter(all_flags).label("all")]
+        for n in range(len(selected)):
+            others = and_(true(), *(c for i, c in enumerate(flag_cols) if i != n))
+            columns.append(func.count().filter(others).label(f"but{n}"))
+        rows = db.session.execute(
+            select(tag, *columns).select_from(matches.join(tags_fn, true())).group_by(tag)
+        )
+        index_of = {facet: n for n, facet in enumerate(selected)}
+        total = 0
         facets: dict[str, dict[str, int]] = {}
-
-        def add_counts(rows, only_facet: str | None = None):
-            for tag_value, count in rows:
-                facet, _, value = tag_value.partition(":")
-                if only_facet is None or facet == only_facet:
-                    if only_facet is None and facet in facet_conds:
-                        continue
-                    facets.setdefault(facet, {})[value] = count
-
-        add_counts(session.execute(
-            select(tag, func.count()).select_from(tagged).where(*results_where).group_by(tag)))
-        for facet in facet_conds:
-            add_counts(session.execute(
-                select(tag, func.count()).select_from(tagged)
-                .where(*restricted(facet), tag.like(f"{facet}:%")).group_by(tag)), facet)
-        for facet, members in query.computed.items():
-            for value, ids in members.items():
-                count = session.scalar(
-                    select(func.count()).select_from(source)
-                    .where(*results_where, D.service_id == any_(_text_array(sorted(ids)))))
-                if count:
-                    facets.setdefault(facet, {})[value] = count
-        # Facets that matched nothing are left out, as the Whoosh backend does.
-        facets = {f: {v: c for v, c in vals.items() if c} for f, vals in facets.items()}
-        facets = {f: vals for f, vals in facets.items() if vals}
-
-        total = session.scalar(select(func.count()).select_from(source).where(*results_where)) or 0
+        for row in rows:
+            tag_value = row[0]
+            if tag_value == "":
+                total = row[1]  # every match carries the empty tag once: the total
+                continue
+            facet, _, value = tag_value.partition(":")
+            n = index_of.get(facet)
+            count = row[1] if n is None else row[2 + n]
+            if count:
+                facets.setdefault(facet, {})[value] = count
         if total == 0 or query.offset >= total:
             return SearchResults(total, [], facets)
 
+        results_where = where + [
+            D.tags.op("&&")(_text_array(f"{facet}:{v}" for v in sorted(query.filters[facet])))
+            for facet in selected
+        ]
         rank = func.ts_rank(D.tsv, tsq) if tsq is not None else cast(null(), Float)
         miles = near.c.miles if near is not None else cast(null(), Float)
         rank_col, miles_col = rank.label("rank"), miles.label("miles")
@@ -210,10 +225,9 @@ class PostgresBackend(SearchBackend):
             order.append(rank.desc())
         # Byte order ("C") so ties sort exactly as Python sorts them in the Whoosh backend.
         order += [func.lower(D.name).collate("C"), D.service_id.collate("C")]
-        rows = session.execute(
+        rows = db.session.execute(
             select(D.service_id, rank_col, miles_col).select_from(source).where(*results_where)
             .order_by(*order).offset(query.offset).limit(query.limit)
         )
         hits = [Hit(sid, float(score) if score is not None else None, dist) for sid, score, dist in rows]
         return SearchResults(total, hits, facets)
-

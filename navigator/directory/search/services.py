@@ -208,7 +208,7 @@ def run_search(args: Mapping, now: datetime | None = None) -> SearchPage:
     page.pages = math.ceil(results.total / PER_PAGE) if results.total else 0
     page.facets = _facet_views(results.facets, filters, page.params)
     page.active_filters = _active_filters(filters, page.params)
-    services = queries.list_services_by_id([h.service_id for h in results.hits])
+    services = queries.list_services_for_results([h.service_id for h in results.hits])
     for hit in results.hits:
         service = services.get(hit.service_id)
         if service is not None:
