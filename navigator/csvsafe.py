@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -16,10 +16,12 @@ def neutralise(value) -> str:
     return text
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+def to_csv(header: Sequence[str], rows: Iterable[Sequence],
+           cell: Callable[[object], str] = neutralise) -> str:
+    """CSV text with every cell passed through `cell` (which must neutralise formulas)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in header])
+    writer.writerow([cell(h) for h in header])
     for row in rows:
-        writer.writerow([neutralise(v) for v in row])
+        writer.writerow([cell(v) for v in row])
     return buffer.getvalue()

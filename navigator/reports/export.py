@@ -6,11 +6,10 @@ named in "suppressed"). Pure functions.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
 
+from navigator import csvsafe
 from navigator.reports.disclosure import SUPPRESSED_LABEL
 
 ATTRIBUTION = (
@@ -18,30 +17,17 @@ ATTRIBUTION = (
     "copyright and database right; Source: Office for National Statistics licensed under the Open "
     "Government Licence v.3.0"
 )
-# A spreadsheet treats a cell starting with these as a formula (or a DDE command).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value) -> str:
     """Text for one CSV cell: hidden counts as [c]; would-be formulas prefixed with '."""
     if value is None:
         return SUPPRESSED_LABEL
-    if isinstance(value, float):
-        text = f"{value:.2f}"
-    else:
-        text = str(value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
+    return csvsafe.neutralise(f"{value:.2f}" if isinstance(value, float) else value)
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in header])
-    for row in rows:
-        writer.writerow([neutralise(v) for v in row])
-    return buffer.getvalue()
+    return csvsafe.to_csv(header, rows, cell=neutralise)
 
 
 GAP_COLUMNS = [
