@@ -68,6 +68,8 @@ def load_config(instance_path: str) -> dict:
         "REQUIRE_SECOND_FACTOR": _bool(
             "NAVIGATOR_REQUIRE_2FA", os.environ.get("NAVIGATOR_ENV", "development") == "production"
         ),
+        # Folder holding node_modules (govuk-frontend, leaflet) when the package is installed elsewhere.
+        "VENDOR_ROOT": os.environ.get("NAVIGATOR_VENDOR_ROOT", ""),
         "LOG_LEVEL": os.environ.get("NAVIGATOR_LOG_LEVEL", "INFO"),
         "BASE_URL": os.environ.get("NAVIGATOR_BASE_URL", "http://127.0.0.1:5000"),
         "NOMINATIM_MIN_DELAY_SECONDS": float(os.environ.get("NAVIGATOR_NOMINATIM_MIN_DELAY", "1") or 1),
