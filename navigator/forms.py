@@ -1,4 +1,4 @@
-"""Form helpers shared by every area: text hygiene and error summaries."""
+"""Form helpers shared by every area: text hygiene and mapping service errors onto fields."""
 from __future__ import annotations
 
 import re
@@ -22,15 +22,6 @@ class CleanText:
                     self.message or f"{field.label.text} must not contain control characters"
                 )
             field.data = field.data.strip()
-
-
-def error_summary(form) -> list[tuple[str, str]]:
-    """(field id, message) pairs for the GOV.UK error summary, in form order."""
-    items = []
-    for field in form:
-        for message in field.errors:
-            items.append((field.id, message))
-    return items
 
 
 def apply_domain_errors(form, errors: dict[str, list[str]]) -> None:
