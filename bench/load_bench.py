@@ -68,7 +68,7 @@ def instance_env(workdir: Path, database_url: str | None = None) -> dict:
 
 
 def navigator_cli(env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "navigator.cli", *args], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "navigator", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, check=True)
 
 

@@ -5,17 +5,18 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, event
+from sqlalchemy import ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from navigator.database import Base, utcnow
+from navigator.database import Base, UTCDateTime
+from navigator.times import utcnow
 
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     action: Mapped[str] = mapped_column(String(80), index=True)
     target_type: Mapped[str | None] = mapped_column(String(40))

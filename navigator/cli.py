@@ -1,43 +1,42 @@
-"""The `navigator` command: init, seed, users, and each area's commands."""
+"""The `navigator` commands: init, seed, users, backup, and each area's commands in their groups.
+
+Every group is put together here, once; the areas hold the commands themselves. The entry
+point that runs them is navigator/__main__.py.
+"""
 from __future__ import annotations
 
-import importlib
 import secrets
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-# Areas that add their own commands expose `register(cli_group)`.
-AREA_COMMANDS: list[str] = [
-    "navigator.directory.geocoding.cli",
-    "navigator.reports.cli",  # after geocoding: it joins their `geodata` group
-    "navigator.directory.interop.cli",
-    "navigator.directory.search.cli",
-    "navigator.directory.cli",
-]
+from navigator.demo import caseload as demo_caseload
+from navigator.demo import directory as demo_directory
+from navigator.directory import cli as directory_cli
+from navigator.directory.geocoding import cli as geocoding_cli
+from navigator.directory.interop import cli as interop_cli
+from navigator.directory.search import cli as search_cli
+from navigator.reports import cli as reports_cli
 
 
 def register_cli(app: Flask) -> None:
-    app.cli.add_command(init_command)
-    app.cli.add_command(seed_command)
-    app.cli.add_command(users_group)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
-    for module_name in AREA_COMMANDS:
-        importlib.import_module(module_name).register(app.cli)
+    """Attach every command and group to the app's `flask`/`navigator` command line."""
+    for command in (init_command, seed_command, users_group, backup_command, restore_command,
+                    directory_cli.check_links_command, search_cli.search_index_group,
+                    _group("geodata", "Load reference geography: postcode districts, boundaries, "
+                                      "population, probation regions and PDUs; geocode again.",
+                           geocoding_cli.load_command, geocoding_cli.geocode_command,
+                           reports_cli.load_boundaries_command, reports_cli.load_population_command,
+                           reports_cli.load_pdus_command),
+                    _group("import", "Import directory data.", interop_cli.import_oruk),
+                    _group("export", "Export directory data.", interop_cli.export_oruk,
+                           interop_cli.export_hsds_csv)):
+        app.cli.add_command(command)
 
 
-def _create_app():
-    from navigator import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
-             add_version_option=False, load_dotenv=False)
-def main():
-    """Navigator: community services directory and referrals for probation."""
+def _group(name: str, help_text: str, *commands: click.Command) -> click.Group:
+    return click.Group(name, help=help_text, commands=list(commands))
 
 
 @click.command("init")
@@ -66,16 +65,15 @@ def _redacted_url() -> str:
 @with_appcontext
 def seed_command(password: str, caseload: bool):
     """Load the demo directory and demo users (idempotent)."""
-    from navigator import seed
     from navigator.errors import ValidationError
 
     password = password or secrets.token_urlsafe(12)
     try:
-        report = seed.load_demo(password)
+        report = demo_directory.load_demo(password)
     except ValidationError as exc:
         problems = "; ".join(m for msgs in exc.errors.values() for m in msgs)
         raise click.ClickException(f"{exc.message}: {problems}") from exc
-    except seed.SeedDataError as exc:
+    except demo_directory.SeedDataError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Demo data: {report['services']} services, {report['organisations']} organisations, "
                f"{report['districts']} postcode districts.")
@@ -86,11 +84,9 @@ def seed_command(password: str, caseload: bool):
     else:
         click.echo("Demo users already exist; their passwords were not changed.")
     if caseload:
-        from navigator.demo_caseload import CaseloadError, load_demo_caseload
-
         try:
-            demo = load_demo_caseload(password)
-        except CaseloadError as exc:
+            demo = demo_caseload.load_demo_caseload(password)
+        except demo_caseload.CaseloadError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(demo.summary())
         if demo.users_created and not report["users_created"]:
@@ -172,6 +168,3 @@ def restore_command(source: str, yes: bool):
         return
     click.echo(f"Search index rebuilt: {rebuild_index()} services.")
 
-
-if __name__ == "__main__":
-    main()

@@ -1,12 +1,9 @@
 """Form helpers shared by every area: text hygiene and mapping service errors onto fields."""
 from __future__ import annotations
 
-import re
-
 from wtforms.validators import ValidationError
 
-# C0/C1 control characters other than tab, newline and carriage return.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+from navigator.validation import has_control_chars
 
 
 class CleanText:
@@ -17,7 +14,7 @@ class CleanText:
 
     def __call__(self, form, field):
         if isinstance(field.data, str):
-            if CONTROL_CHARS.search(field.data):
+            if has_control_chars(field.data):
                 raise ValidationError(
                     self.message or f"{field.label.text} must not contain control characters"
                 )

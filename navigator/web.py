@@ -19,6 +19,7 @@ from navigator.auth.permissions import PUBLIC, access_of, can
 from navigator.auth.sessions import enforce_timeouts
 from navigator.errors import DomainError
 from navigator.extensions import db
+from navigator.times import format_date
 
 log = logging.getLogger("navigator")
 
@@ -66,6 +67,8 @@ def register_web(app: Flask) -> None:
     app.context_processor(_template_context)
     app.add_template_filter(_nl2br, "nl2br")
     app.add_template_filter(_safe_url, "safe_url")
+    app.add_template_filter(format_date, "date")
+    app.add_template_global(_url_with, "url_with")
     _register_error_handlers(app)
     _register_vendor_routes(app)
 
@@ -150,12 +153,22 @@ def _template_context():
     return {
         "navigation": nav,
         "current_endpoint": request.endpoint or "",
-        "has_endpoint": lambda name: name in current_app.view_functions,
         "config_public": {
             "map_tile_url": current_app.config.get("MAP_TILE_URL") or "",
             "map_tile_attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
         },
     }
+
+
+def _url_with(**changes) -> str:
+    """This page's URL with some query parameters changed (None removes one); others are kept."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 def _nl2br(value):

@@ -5,10 +5,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from navigator.database import Base, utcnow
+from navigator.database import Base, UTCDateTime
+from navigator.times import utcnow
 
 
 class Role(enum.StrEnum):
@@ -38,12 +39,12 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout-everywhere, password change and disable so old sessions die.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # TOTP second factor: the shared secret, when it was confirmed, and the last time-step
     # accepted (a code is never accepted twice).
     totp_secret: Mapped[str | None] = mapped_column(String(64))
-    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     organisation = relationship("Organisation", foreign_keys=[organization_id])
@@ -71,4 +72,4 @@ class RecoveryCode(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(128))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from navigator import audit
 from navigator.auth import throttle
 from navigator.auth.models import RecoveryCode, Role, User
-from navigator.database import utcnow
 from navigator.errors import NotFound, TooManyAttempts, ValidationError
 from navigator.extensions import db
+from navigator.times import utcnow
 
 ROLES_REQUIRING_2FA = frozenset({Role.PRACTITIONER, Role.PROVIDER, Role.ADMIN})
 ISSUER = "Navigator"

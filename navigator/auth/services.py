@@ -10,9 +10,9 @@ from navigator import audit
 from navigator.auth import throttle
 from navigator.auth.models import Role, User
 from navigator.auth.passwords import DUMMY_HASH, hash_password, verify_password
-from navigator.database import utcnow
 from navigator.errors import NotAuthorized, NotFound, TooManyAttempts, ValidationError
 from navigator.extensions import db
+from navigator.times import utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COMMON_PASSWORDS = frozenset(

@@ -11,8 +11,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from navigator.audit import AuditEvent
-from navigator.database import utcnow
 from navigator.extensions import db
+from navigator.times import utcnow
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5

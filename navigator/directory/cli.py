@@ -7,10 +7,6 @@ from flask.cli import with_appcontext
 from navigator.directory import linkcheck
 
 
-def register(cli_group) -> None:
-    cli_group.add_command(check_links_command)
-
-
 @click.command("check-links")
 @click.option("--workers", default=linkcheck.DEFAULT_WORKERS, show_default=True,
               type=click.IntRange(1, 32), help="How many sites to check at once.")

@@ -12,7 +12,6 @@ from datetime import date, datetime, time
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     Enum,
     Float,
     ForeignKey,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from navigator.database import Base, new_id, utcnow
+from navigator.database import Base, UTCDateTime, new_id
 from navigator.directory.vocab import (
     AreaType,
     Cost,
@@ -35,6 +34,7 @@ from navigator.directory.vocab import (
     ReferralRoute,
     ServiceStatus,
 )
+from navigator.times import utcnow
 
 
 def _enum(cls, length=24):
@@ -44,9 +44,9 @@ def _enum(cls, length=24):
 class TrackedMixin:
     """Who created and last changed a listing, and when; version guards lost updates."""
 
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        UTCDateTime, default=utcnow, onupdate=utcnow
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -117,9 +117,9 @@ class Service(TrackedMixin, Base):
     link_status: Mapped[LinkStatus] = mapped_column(
         _enum(LinkStatus, 12), default=LinkStatus.UNCHECKED
     )
-    link_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    link_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     link_error: Mapped[str | None] = mapped_column(String(255))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="services")
     service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(
@@ -360,9 +360,9 @@ class SuggestedEdit(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_reason: Mapped[str | None] = mapped_column(Text)
 
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
@@ -397,7 +397,7 @@ class GeocodeCacheEntry(Base):
     lad_code: Mapped[str | None] = mapped_column(String(9))
     # The district the point lies in (from the answer itself), for its probation area.
     outcode: Mapped[str | None] = mapped_column(String(4))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ZeroResultSearch(Base):
@@ -406,7 +406,7 @@ class ZeroResultSearch(Base):
     __tablename__ = "zero_result_searches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     terms: Mapped[str] = mapped_column(String(400), default="")
     filters: Mapped[str] = mapped_column(Text, default="{}")
     outcode: Mapped[str | None] = mapped_column(String(4), index=True)

@@ -22,7 +22,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from navigator import audit
 from navigator.auth.models import Role, User
-from navigator.database import utcnow
 from navigator.directory import queries
 from navigator.directory.models import (
     Address,
@@ -51,7 +50,8 @@ from navigator.directory.vocab import (
 )
 from navigator.errors import Conflict, NotAuthorized, NotFound, ValidationError
 from navigator.extensions import db
-from navigator.forms import CONTROL_CHARS
+from navigator.times import utcnow
+from navigator.validation import CONTROL_CHARS
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from navigator.auth.models import Role
 from navigator.auth.permissions import roles_required
-from navigator.database import utcnow
 from navigator.directory import forms, queries, services
 from navigator.directory.vocab import WEEKDAYS, ServiceStatus
 from navigator.errors import Conflict, NotFound, ValidationError
+from navigator.times import utcnow
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 

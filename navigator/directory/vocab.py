@@ -25,6 +25,7 @@ NEED_CATEGORIES: list[tuple[str, str]] = [
     ("domestic-abuse", "Domestic abuse"),
     ("bereavement-trauma", "Bereavement and trauma"),
 ]
+NEED_NAMES: dict[str, str] = dict(NEED_CATEGORIES)
 
 LED_BY: list[tuple[str, str]] = [
     ("black-led", "Black-led"),

@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -22,7 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from navigator.database import Base, new_id, utcnow
+from navigator.database import Base, UTCDateTime, new_id
+from navigator.times import utcnow
 
 
 class Person(Base):
@@ -44,11 +44,11 @@ class Person(Base):
     commitments: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Retention runs from the last thing that happened to this person's records.
-    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner = relationship("User", foreign_keys=[owner_id])
     needs: Mapped[list[Need]] = relationship(back_populates="person", order_by="Need.created_at")
@@ -74,7 +74,7 @@ class PersonShare(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="shares")
     user = relationship("User", foreign_keys=[user_id])
@@ -93,7 +93,7 @@ class Need(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     person_agrees: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="needs")
 
@@ -130,11 +130,11 @@ class Consent(Base):
     how_given: Mapped[str] = mapped_column(String(16))
     privacy_notice_version: Mapped[str] = mapped_column(String(40))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     withdrawal_note: Mapped[str | None] = mapped_column(Text)
 
@@ -173,8 +173,8 @@ class InformationSharingAgreement(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     organisation = relationship("Organisation")
@@ -208,16 +208,16 @@ class Referral(Base):
     shared_snapshot: Mapped[str | None] = mapped_column(Text)
     consent_id: Mapped[str | None] = mapped_column(ForeignKey("consents.id"))
     isa_id: Mapped[int | None] = mapped_column(ForeignKey("information_sharing_agreements.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    ack_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    signposted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signposted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decline_reason: Mapped[str | None] = mapped_column(String(24))  # vocab.DECLINE_REASONS code
     decline_detail: Mapped[str | None] = mapped_column(Text)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
@@ -275,7 +275,7 @@ class ReferralEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str | None] = mapped_column(Text)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
@@ -293,7 +293,7 @@ class Feedback(Base):
     felt_understood: Mapped[str | None] = mapped_column(String(12))
     comment: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="feedback")
 
@@ -304,13 +304,13 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     recipient: Mapped[str] = mapped_column(String(254))
     organization_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     reference: Mapped[str | None] = mapped_column(String(12), index=True)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(255))
 
 

@@ -13,8 +13,8 @@ from typing import Protocol
 
 from flask import current_app
 
-from navigator.database import utcnow
 from navigator.referrals.models import OutboxMessage
+from navigator.times import utcnow
 
 log = logging.getLogger("navigator.notifications")
 

@@ -19,12 +19,11 @@ from sqlalchemy import delete, select
 
 from navigator import audit
 from navigator.auth.models import Role, User
-from navigator.database import new_id, utcnow
+from navigator.database import new_id
 from navigator.directory.models import Organisation, Service
 from navigator.directory.vocab import LANGUAGE_NAMES
 from navigator.errors import Conflict, NotAuthorized, NotFound, ValidationError
 from navigator.extensions import db
-from navigator.forms import CONTROL_CHARS
 from navigator.referrals import queries, vocab, workdays
 from navigator.referrals.models import (
     ERASURE_FLAG,
@@ -41,6 +40,8 @@ from navigator.referrals.models import (
 )
 from navigator.referrals.notifications import get_notifier
 from navigator.referrals.workflow import CLOSED, OPEN, Actor, Status, apply
+from navigator.times import utcnow
+from navigator.validation import CONTROL_CHARS
 
 PROBLEM = "There is a problem"
 CRN_RE = re.compile(r"^[A-Z][0-9]{6}$")

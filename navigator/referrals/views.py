@@ -12,12 +12,12 @@ from flask_login import current_user
 
 from navigator.auth.models import Role
 from navigator.auth.permissions import roles_required
-from navigator.database import utcnow
 from navigator.directory.vocab import LANGUAGE_NAMES
 from navigator.errors import Conflict, NotFound, ValidationError
 from navigator.forms import apply_domain_errors
 from navigator.referrals import forms, queries, services, vocab
 from navigator.referrals.workflow import OPEN, Actor, Status, next_statuses
+from navigator.times import utcnow
 
 bp = Blueprint("referrals", __name__)
 

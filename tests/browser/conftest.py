@@ -60,7 +60,7 @@ def live_server(tmp_path_factory):
     env = {**os.environ, "NAVIGATOR_INSTANCE": str(instance), "NAVIGATOR_DEMO_PASSWORD": DEMO_PASSWORD,
            "NAVIGATOR_SECRET_KEY": "browser-test-secret"}
     env.pop("NAVIGATOR_DATABASE_URL", None)
-    navigator = [sys.executable, "-m", "navigator.cli"]
+    navigator = [sys.executable, "-m", "navigator"]
     for step in (["init"], ["seed"]):
         subprocess.run(navigator + step, env=env, check=True, capture_output=True, cwd=ROOT)
     # The gap map needs report geography. The reports tests' four-authority fixture (Walsall,

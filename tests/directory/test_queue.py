@@ -6,10 +6,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from navigator.audit import AuditEvent
-from navigator.database import utcnow
 from navigator.directory import services
 from navigator.directory.models import Service
 from navigator.extensions import db
+from navigator.times import utcnow
 from tests import factories
 from tests.directory.conftest import form_post
 

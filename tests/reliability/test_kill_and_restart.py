@@ -72,7 +72,7 @@ def test_import_killed_midway_leaves_whole_records_and_completes_on_rerun(instan
     env, db_path = instance["env"], instance["db"]
     feed = instance["workdir"] / "feed.json"
     _write_feed(feed)
-    command = [sys.executable, "-m", "navigator.cli", "import", "oruk", str(feed), "--source", FEED_SOURCE]
+    command = [sys.executable, "-m", "navigator", "import", "oruk", str(feed), "--source", FEED_SOURCE]
     proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 40
@@ -153,7 +153,7 @@ def test_search_works_after_a_rebuild_is_killed(instance):
         navigator_cli(env, "import", "oruk", str(feed), "--source", FEED_SOURCE, timeout=300)
     index_dir = Path(env["NAVIGATOR_SEARCH_INDEX_DIR"])
     for delay in (0.8, 1.6):
-        proc = subprocess.Popen([sys.executable, "-m", "navigator.cli", "search-index", "rebuild"],
+        proc = subprocess.Popen([sys.executable, "-m", "navigator", "search-index", "rebuild"],
                                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         time.sleep(delay)

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from navigator import create_app, seed
+from navigator import create_app
 from navigator.auth.models import Role, User
-from navigator.demo_caseload import CRN_PREFIX, DEMO_PROVIDER_ORG, SECOND_PRACTITIONER, load_demo_caseload
+from navigator.demo import directory as seed
+from navigator.demo.caseload import CRN_PREFIX, DEMO_PROVIDER_ORG, SECOND_PRACTITIONER, load_demo_caseload
 from navigator.directory.models import Organisation
 from navigator.directory.vocab import NEED_CATEGORIES
 from navigator.extensions import db

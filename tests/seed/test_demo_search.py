@@ -6,7 +6,7 @@ import html
 import pytest
 from sqlalchemy import select
 
-from navigator import seed
+from navigator.demo import directory as seed
 from navigator.directory.models import Service
 from navigator.extensions import db
 from tests.conftest import PASSWORD

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from navigator import seed
 from navigator.auth.models import User
+from navigator.demo import directory as seed
 from navigator.extensions import db
 from tests.conftest import PASSWORD
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from navigator import seed
 from navigator.auth.models import User
+from navigator.demo import directory as seed
 from navigator.directory.models import (
     Address,
     Attribute,

@@ -18,13 +18,13 @@ from collections.abc import Iterable
 from navigator.directory.geocoding.base import GeocodeQuery, Geocoder, GeocodeResult
 from navigator.directory.geocoding.chain import get_chain, online_allowed, set_online_geocoders
 from navigator.directory.geocoding.fake import FakeGeocoder
-from navigator.directory.geocoding.postcodes import (
+from navigator.directory.vocab import GeocodeStatus
+from navigator.validation import (
     find_postcode,
     is_full_postcode,
     normalise_outcode,
     normalise_postcode,
 )
-from navigator.directory.vocab import GeocodeStatus
 
 __all__ = [
     "FakeGeocoder", "GeocodeQuery", "GeocodeResult", "GeocodeStatus", "Geocoder", "apply_geocode",

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from navigator.directory.geocoding.postcodes import find_postcode, normalise_outcode, normalise_postcode
 from navigator.directory.vocab import GeocodeStatus
+from navigator.validation import find_postcode, normalise_outcode, normalise_postcode
 
 _MAX_ADDRESS = 500
 _MAX_KEY = 400  # GeocodeCacheEntry.query

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from navigator.database import utcnow
 from navigator.directory.geocoding.base import GeocodeQuery, GeocodeResult
 from navigator.directory.models import GeocodeCacheEntry
 from navigator.directory.vocab import GeocodeStatus
 from navigator.extensions import db
+from navigator.times import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -1,25 +1,24 @@
-"""`navigator geodata ...`: load postcode-district centroids; re-geocode unresolved locations."""
+"""`navigator geodata load|geocode`: load postcode-district centroids; geocode locations again.
+
+The `geodata` group itself is put together in navigator/cli.py.
+"""
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
+from navigator.directory.geocoding.districts import load_postcode_districts
+from navigator.directory.geocoding.services import regeocode_locations
+from navigator.errors import ValidationError
 
-@click.group("geodata")
-def geodata_group():
-    """Postcode districts and geocoding."""
 
-
-@geodata_group.command("load")
+@click.command("load")
 @click.argument("source")
 @click.option("--show-rejected", default=20, show_default=True,
               help="How many rejected rows to list (0 for none, -1 for all).")
 @with_appcontext
 def load_command(source: str, show_rejected: int):
     """Load postcode-district centroids from a CSV file PATH or http(s) URL."""
-    from navigator.directory.geocoding.districts import load_postcode_districts
-    from navigator.errors import ValidationError
-
     try:
         report = load_postcode_districts(source)
     except ValidationError as exc:
@@ -34,7 +33,7 @@ def load_command(source: str, show_rejected: int):
         click.echo(f"  ... and {len(report.rejected) - len(shown)} more (use --show-rejected -1)")
 
 
-@geodata_group.command("geocode")
+@click.command("geocode")
 @click.option("--status", "statuses", multiple=True, default=["unresolved"], show_default=True,
               type=click.Choice(["unresolved", "approximate", "ok"]),
               help="Which locations to geocode again (repeat for several).")
@@ -42,14 +41,9 @@ def load_command(source: str, show_rejected: int):
 @with_appcontext
 def geocode_command(statuses: tuple[str, ...], offline: bool):
     """Geocode saved locations again (e.g. after loading the national district table)."""
-    from navigator.directory.geocoding.services import regeocode_locations
-
     report = regeocode_locations(statuses, allow_online=not offline)
     click.echo(f"Locations checked: {report.checked}; changed: {report.changed}; "
                f"left for next time (edited meanwhile): {report.skipped_in_use}.")
     for status, count in sorted(report.statuses.items()):
         click.echo(f"  {status}: {count}")
 
-
-def register(cli_group) -> None:
-    cli_group.add_command(geodata_group)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import requests
 from sqlalchemy import select
 
-from navigator.directory.geocoding.postcodes import normalise_outcode, normalise_postcode
 from navigator.directory.models import PostcodeDistrict
 from navigator.errors import ValidationError
 from navigator.extensions import db
+from navigator.validation import normalise_outcode, normalise_postcode
 
 MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024
 DOWNLOAD_TIMEOUT = (5.0, 60.0)

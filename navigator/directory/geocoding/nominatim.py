@@ -14,8 +14,8 @@ from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 
 from navigator.directory.geocoding.base import GeocodeQuery, GeocodeResult
-from navigator.directory.geocoding.postcodes import normalise_outcode
 from navigator.directory.vocab import GeocodeStatus
+from navigator.validation import normalise_outcode
 
 log = logging.getLogger(__name__)
 

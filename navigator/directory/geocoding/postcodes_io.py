@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import requests
 
 from navigator.directory.geocoding.base import GeocodeQuery, GeocodeResult
-from navigator.directory.geocoding.postcodes import normalise_outcode, normalise_postcode
 from navigator.directory.vocab import GeocodeStatus
+from navigator.validation import normalise_outcode, normalise_postcode
 
 log = logging.getLogger(__name__)
 

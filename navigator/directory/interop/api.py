@@ -17,7 +17,7 @@ from navigator.directory.interop import queries as q
 from navigator.directory.interop.openapi import openapi_document
 from navigator.errors import DomainError, NotFound
 from navigator.extensions import csrf
-from navigator.forms import CONTROL_CHARS
+from navigator.validation import CONTROL_CHARS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)

@@ -1,4 +1,7 @@
-"""`navigator import oruk PATH_OR_URL` and `navigator export oruk|hsds-csv PATH`."""
+"""`navigator import oruk PATH_OR_URL` and `navigator export oruk|hsds-csv PATH`.
+
+The `import` and `export` groups are put together in navigator/cli.py.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,22 +9,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-
-def _group(cli_group, name: str, help_text: str) -> click.Group:
-    # Another area may already have made the group; join it rather than replace it.
-    existing = cli_group.commands.get(name)
-    if isinstance(existing, click.Group):
-        return existing
-    group = click.Group(name, help=help_text)
-    cli_group.add_command(group)
-    return group
-
-
-def register(cli_group) -> None:
-    _group(cli_group, "import", "Import directory data.").add_command(import_oruk)
-    export = _group(cli_group, "export", "Export directory data.")
-    export.add_command(export_oruk)
-    export.add_command(export_hsds_csv)
+from navigator.directory.interop import formats
+from navigator.directory.interop import queries as q
+from navigator.directory.interop.exporter import export_hsds_zip, export_oruk_bytes
+from navigator.directory.interop.importer import default_source_name, import_records
 
 
 @click.command("oruk")
@@ -33,9 +24,6 @@ def register(cli_group) -> None:
 @with_appcontext
 def import_oruk(path_or_url: str, source: str | None, show: int):
     """Import ORUK 3.0 / v1 JSON or an HSDS CSV datapackage (zip or folder) from a path or URL."""
-    from navigator.directory.interop import formats
-    from navigator.directory.interop.importer import default_source_name, import_records
-
     click.echo(f"Reading {path_or_url} ...")
     try:
         if path_or_url.lower().startswith(("http://", "https://")):
@@ -57,8 +45,6 @@ def import_oruk(path_or_url: str, source: str | None, show: int):
 
 
 def _filter(search: str | None, term: str | None):
-    from navigator.directory.interop import queries as q
-
     flt = q.ServiceFilter(search=search or None)
     if term:
         flt.term_ids = q.resolve_term_ids(term)
@@ -74,8 +60,6 @@ def _filter(search: str | None, term: str | None):
 @with_appcontext
 def export_oruk(path: str, search: str | None, term: str | None):
     """Write listed services as ORUK 3.0 JSON (one page envelope, fully nested services)."""
-    from navigator.directory.interop.exporter import export_oruk_bytes
-
     data = export_oruk_bytes(_filter(search, term))
     Path(path).write_bytes(data)
     click.echo(f"Wrote {path} ({len(data)} bytes)")
@@ -88,8 +72,6 @@ def export_oruk(path: str, search: str | None, term: str | None):
 @with_appcontext
 def export_hsds_csv(path: str, search: str | None, term: str | None):
     """Write listed services as an HSDS 3.0 CSV datapackage (a zip file)."""
-    from navigator.directory.interop.exporter import export_hsds_zip
-
     data = export_hsds_zip(_filter(search, term))
     Path(path).write_bytes(data)
     click.echo(f"Wrote {path} ({len(data)} bytes)")

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from navigator.forms import CONTROL_CHARS
+from navigator.validation import CONTROL_CHARS
 
 # Tags whose end starts a new line of text; anything else is inline.
 _BLOCK_TAGS = frozenset({

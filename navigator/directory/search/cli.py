@@ -6,6 +6,8 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from navigator.directory.search import backend_name, rebuild_index
+
 
 @click.group("search-index")
 def search_index_group():
@@ -16,13 +18,8 @@ def search_index_group():
 @with_appcontext
 def rebuild_command():
     """Rebuild the search index from the database (safe at any time)."""
-    from navigator.directory.search import backend_name, rebuild_index
-
     started = time.perf_counter()
     count = rebuild_index()
     click.echo(f"Search index rebuilt ({backend_name()}): {count} services "
                f"in {time.perf_counter() - started:.1f}s")
 
-
-def register(cli_group) -> None:
-    cli_group.add_command(search_index_group)

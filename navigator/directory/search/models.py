@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from navigator.database import Base, utcnow
+from navigator.database import Base, UTCDateTime
+from navigator.times import utcnow
 
 
 class SearchDocument(Base):
@@ -25,7 +26,7 @@ class SearchDocument(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     tsv = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"), nullable=True)
     tags = mapped_column(Text().with_variant(ARRAY(Text), "postgresql"), nullable=True)
-    indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),

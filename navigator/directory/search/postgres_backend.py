@@ -29,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG, insert
 
-from navigator.database import utcnow
 from navigator.directory.search.backend import (
     DISTANCE,
     Hit,
@@ -41,6 +40,7 @@ from navigator.directory.search.documents import ServiceDocument
 from navigator.directory.search.models import SearchDocument as D
 from navigator.directory.search.synonyms import ParsedQuery
 from navigator.extensions import db
+from navigator.times import utcnow
 
 CONFIG = "english"
 

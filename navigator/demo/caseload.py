@@ -35,10 +35,11 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from navigator.auth.models import Role, User
-from navigator.database import utcnow
+from navigator.demo import directory as seed
 from navigator.directory.models import Organisation, PostcodeDistrict, Service
 from navigator.directory.vocab import AreaType, Gender, ReferralRoute, ServiceStatus
 from navigator.extensions import db
+from navigator.times import utcnow
 
 CRN_PREFIX = "Z99"  # Z990001..Z999999: a valid CRN shape, reserved here for demo people
 PEOPLE = 300
@@ -534,7 +535,6 @@ def load_demo_caseload(password: str, now: datetime | None = None) -> CaseloadRe
     agreement, using `password` (only for accounts it creates). Raises CaseloadError when
     the demo directory or users are missing, ValidationError for an unacceptable password.
     """
-    from navigator import seed
     from navigator.referrals.models import Person
 
     now = now or utcnow()
@@ -568,7 +568,6 @@ def load_demo_caseload(password: str, now: datetime | None = None) -> CaseloadRe
 
 
 def _catalogue(fictional: set[str]) -> list[_Svc]:
-    from navigator import seed
 
     rows = db.session.scalars(
         select(Service).join(Organisation, Organisation.id == Service.organization_id)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from navigator import audit
 from navigator.auth.models import Role, User
-from navigator.database import new_id, utcnow
+from navigator.database import new_id
 from navigator.directory.geocoding import normalise_postcode
 from navigator.directory.models import (
     Address,
@@ -47,6 +47,7 @@ from navigator.directory.vocab import (
 )
 from navigator.errors import ValidationError
 from navigator.extensions import db
+from navigator.times import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class _Created:
 
 def seed_data_dir() -> Path:
     """seed_data/ inside an installed package (navigator/seed_data), else at the checkout's top."""
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parent.parent  # navigator/
     for candidate in (package_dir / "seed_data", package_dir.parent / "seed_data"):
         if (candidate / "listings").is_dir():
             return candidate

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from navigator.directory.geocoding import (
+from navigator.validation import (
     find_postcode,
     normalise_outcode,
     normalise_postcode,
